@@ -1,0 +1,43 @@
+# mayfly — make help lists the targets.
+GO        ?= go
+BIN       ?= bin
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+PKGS      := ./...
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## build bin/mayfly and bin/mayfly-demo
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/mayfly ./cmd/mayfly
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/mayfly-demo ./cmd/mayfly-demo
+
+.PHONY: test
+test: ## run every test with the race detector (needs git, bash, python3; ansible-playbook and terraform where installed)
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+.PHONY: lint
+lint: ## gofmt, go vet, and the import-direction rule (runner/ never imports cmd/, functions/ or infra/)
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	@bad=$$($(GO) list -f '{{.ImportPath}}: {{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./runner/... \
+	  | grep -E 'mayfly/(cmd|functions|infra)(/| |$$)' || true); \
+	  if [ -n "$$bad" ]; then echo "import rule broken (runner/ must not import cmd/, functions/, infra/):"; echo "$$bad"; exit 1; fi
+	@echo "lint ok"
+
+.PHONY: demo
+demo: build ## run the whole chain on this machine: in-memory Semaphore, mayfly, a sample task
+	$(BIN)/mayfly-demo --mayfly $(BIN)/mayfly
+
+.PHONY: bench
+bench: ## run the Go benchmarks (results: docs/benchmarks.md)
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)
+
+.PHONY: clean
+clean: ## remove build output
+	rm -rf $(BIN)

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mayfly-dev/mayfly/runner/api"
+	"github.com/mayfly-dev/mayfly/runner/config"
+	"github.com/mayfly-dev/mayfly/runner/executor"
+	"github.com/mayfly-dev/mayfly/runner/oneoff"
+)
+
+func (a *app) startCommand() *cobra.Command {
+	var f registerFlags
+	var autoRegister bool
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Run as a long-lived polling runner (a drop-in for `semaphore runner start`)",
+		Long: "Polls the server, runs the tasks it is given and reports them. With runner.one_off it runs\n" +
+			"exactly one task, reports its final status and exits (non-zero if the task did not succeed).",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			if token, _ := cfg.Token(); token == "" && autoRegister {
+				f.apply(cmd, &cfg.Runner)
+				regToken, err := f.registrationToken(cfg, a.stdin)
+				if err != nil {
+					return err
+				}
+				if err := a.register(cmd.Context(), cfg, regToken); err != nil {
+					return err
+				}
+			}
+			return a.loop(cmd.Context(), cfg, oneoff.Options{
+				OneJob:      cfg.Runner.OneOff,
+				MaxParallel: cfg.Runner.MaxParallelTasks,
+			}, true)
+		},
+	}
+	cmd.Flags().BoolVar(&autoRegister, "register", false, "register first when there is no runner token")
+	f.bind(cmd)
+	return cmd
+}
+
+// loop runs the runner loop with the config's client and executor. startedAt
+// sends X-Runner-Started-At: only for the long-lived runner, never for
+// one-off processes that share a token.
+func (a *app) loop(ctx context.Context, cfg *config.Config, o oneoff.Options, startedAt bool) error {
+	token, err := runnerToken(cfg)
+	if err != nil {
+		return err
+	}
+	log := a.logger(cfg)
+	client, err := a.client(cfg, token, log, startedAt)
+	if err != nil {
+		return err
+	}
+	o.Client = client
+	o.Executor = executor.New(executor.Options{
+		TmpPath: cfg.TmpPath,
+		WebHost: cfg.WebHost,
+		Grace:   cfg.Mayfly.StopGrace,
+		Logger:  log,
+	})
+	o.Logger = log
+	o.PollInterval = cfg.Mayfly.PollInterval
+	o.WaitTimeout = cfg.Mayfly.TaskWaitTimeout
+	log.Info("runner started", "server", cfg.WebHost, "task", o.TaskID, "one_off", o.OneJob)
+	results, err := oneoff.Run(ctx, o)
+	return outcome(ctx, log, results, err)
+}
+
+// outcome turns the loop's results into the command's error: a one-job run
+// fails when its task did not succeed.
+func outcome(ctx context.Context, log *slog.Logger, results []oneoff.Result, err error) error {
+	if err != nil && (ctx.Err() == nil || !errors.Is(err, ctx.Err())) {
+		return err
+	}
+	if err != nil {
+		log.Info("stopped by signal")
+	}
+	for _, r := range results {
+		if r.Status != api.StatusSuccess {
+			log.Info("task did not succeed", "task", r.TaskID, "status", r.Status)
+			return withCode(exitFailed, "task %d ended %s", r.TaskID, r.Status)
+		}
+	}
+	return nil
+}
