@@ -30,6 +30,10 @@ lint: ## gofmt, go vet, and the import-direction rule (runner/ never imports cmd
 	  if [ -n "$$bad" ]; then echo "import rule broken (runner/ must not import cmd/, functions/, infra/):"; echo "$$bad"; exit 1; fi
 	@echo "lint ok"
 
+.PHONY: tf-check
+tf-check: ## offline Terraform checks: fmt, init from the local provider mirror, validate, terraform test, HCL tests
+	bash scripts/tf-check.sh
+
 .PHONY: demo
 demo: build ## run the whole chain on this machine: in-memory Semaphore, mayfly, a sample task
 	$(BIN)/mayfly-demo --mayfly $(BIN)/mayfly
