@@ -24,11 +24,12 @@ type gitRunner struct {
 // run runs git in dir; its output goes to the task log unless out is set.
 func (g gitRunner) run(ctx context.Context, t Task, dir string, out io.Writer, args ...string) error {
 	cmd := process.Cmd{
-		Path:  "git",
-		Args:  args,
-		Dir:   dir,
-		Env:   append(os.Environ(), "GIT_TERMINAL_PROMPT=0"),
-		Grace: g.grace,
+		Path:      "git",
+		Args:      args,
+		Dir:       dir,
+		Env:       append(os.Environ(), "GIT_TERMINAL_PROMPT=0"),
+		Grace:     g.grace,
+		ForceKill: t.Killed(),
 	}
 	if out != nil {
 		cmd.Stdout = out

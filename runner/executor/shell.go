@@ -67,7 +67,7 @@ func (e *Executor) runShell(ctx context.Context, j *job.Job, t Task, dir string)
 	defer stderr.Close()
 	return process.Run(ctx, process.Cmd{
 		Path: name, Args: args, Dir: dir, Env: env,
-		Stdout: stdout, Stderr: stderr, Grace: e.opts.Grace,
+		Stdout: stdout, Stderr: stderr, Grace: e.opts.Grace, ForceKill: t.Killed(),
 	})
 }
 

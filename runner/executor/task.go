@@ -22,6 +22,9 @@ type Task interface {
 	SetStatus(s api.Status)
 	// SetCommit records the commit the working copy is at.
 	SetCommit(c api.Commit)
+	// Killed is closed when the task must die at once (a force stop): pass
+	// it as process.Cmd.ForceKill so a stop's grace period is cut short.
+	Killed() <-chan struct{}
 	// AwaitConfirmation blocks until the user confirms (true) or rejects
 	// (false) the task in Semaphore, or ctx ends.
 	AwaitConfirmation(ctx context.Context) (bool, error)

@@ -28,8 +28,8 @@ func TestBackoffFullJitter(t *testing.T) {
 	b = NewBackoff(10*time.Millisecond, 80*time.Millisecond)
 	for i := range 1000 {
 		d := b.Next()
-		cap := min(10*time.Millisecond<<min(i, 3), 80*time.Millisecond)
-		assert.True(t, d > 0 && d <= cap, "draw %d: %v not in (0, %v]", i, d, cap)
+		limit := min(10*time.Millisecond<<min(i, 3), 80*time.Millisecond)
+		assert.True(t, d > 0 && d <= limit, "draw %d: %v not in (0, %v]", i, d, limit)
 	}
 }
 

@@ -17,8 +17,10 @@
 //     concurrent use) until they are acknowledged: Peek returns the oldest
 //     records without removing them, Ack removes them once the server has
 //     accepted them (at-least-once, ordered delivery). At most
-//     MemoryRecords records are held in memory, plus a write-behind of
-//     spillStageRecords; the overflow goes to an unlinked 0600 spill file and
-//     comes back in order, so memory is bounded for any output size.
+//     MemoryRecords records are held in memory, plus a write-behind of at
+//     most 256 records; the overflow goes to a 0600 spill file, unlinked as
+//     soon as it is created, and comes back in order as memory frees up, so
+//     memory is bounded for any output size. Peek returns at most
+//     MemoryRecords records.
 //   - Backoff gives exponential retry delays with full jitter.
 package logstream

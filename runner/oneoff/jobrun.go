@@ -35,6 +35,8 @@ type jobRun struct {
 
 	confirm chan bool
 	done    chan struct{} // closed when the executor has returned
+	killed  chan struct{} // closed on a force stop
+	kill    sync.Once
 
 	mu         sync.Mutex
 	status     api.Status  // current status to report
@@ -56,6 +58,7 @@ func newJobRun(id int, buf *logstream.Buffer, cancel context.CancelCauseFunc, ba
 		log:     logstream.NewLineWriter(buf, red),
 		confirm: make(chan bool, 1),
 		done:    make(chan struct{}),
+		killed:  make(chan struct{}),
 		status:  api.StatusRunning,
 	}
 }
@@ -123,10 +126,16 @@ func (j *jobRun) interrupt(cause error) {
 		j.stop = cause
 	}
 	j.mu.Unlock()
-	if first || errors.Is(cause, process.ErrKill) {
+	if first {
 		j.cancel(cause)
 	}
+	if errors.Is(cause, process.ErrKill) { // a later force stop cuts a stop's grace short
+		j.kill.Do(func() { close(j.killed) })
+	}
 }
+
+// Killed implements executor.Task.
+func (j *jobRun) Killed() <-chan struct{} { return j.killed }
 
 // forget kills the job and stops reporting it: the server no longer tracks it.
 func (j *jobRun) forget(cause error) {

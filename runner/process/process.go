@@ -26,7 +26,7 @@ var ErrKill = errors.New("process: killed")
 
 // Cmd describes a child process.
 type Cmd struct {
-	Path string   // program; looked up in PATH when it has no slash
+	Path string   // program; looked up in this process's PATH (not Env's) when it has no slash
 	Args []string // arguments, without argv[0]
 	Dir  string   // working directory; "" = the current one
 	Env  []string // environment; nil = the current process's environment
