@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/mayfly-dev/mayfly/runner/api"
 )
@@ -25,7 +26,18 @@ type Task interface {
 	// Killed is closed when the task must die at once (a force stop): pass
 	// it as process.Cmd.ForceKill so a stop's grace period is cut short.
 	Killed() <-chan struct{}
+	// Times tells when the task's clock started, for the timing line.
+	Times() Times
 	// AwaitConfirmation blocks until the user confirms (true) or rejects
 	// (false) the task in Semaphore, or ctx ends.
 	AwaitConfirmation(ctx context.Context) (bool, error)
+}
+
+// Times are the moments before the executor started.
+type Times struct {
+	// Webhook is when the webhook that launched this runner arrived; zero
+	// when the runner was not launched by a webhook.
+	Webhook time.Time
+	// Pickup is when the runner took the task from a poll.
+	Pickup time.Time
 }

@@ -33,6 +33,7 @@ type jobRun struct {
 	logMu sync.Mutex
 	log   *logstream.LineWriter
 
+	times   executor.Times
 	confirm chan bool
 	done    chan struct{} // closed when the executor has returned
 	killed  chan struct{} // closed on a force stop
@@ -133,6 +134,9 @@ func (j *jobRun) interrupt(cause error) {
 		j.kill.Do(func() { close(j.killed) })
 	}
 }
+
+// Times implements executor.Task.
+func (j *jobRun) Times() executor.Times { return j.times }
 
 // Killed implements executor.Task.
 func (j *jobRun) Killed() <-chan struct{} { return j.killed }

@@ -36,6 +36,9 @@ type Options struct {
 	PollInterval time.Duration
 	// TaskID binds the loop to one task; 0 takes any task.
 	TaskID int
+	// ReceivedAt is when the webhook that launched a bound loop arrived
+	// (zero when unknown); it starts the task's timing line.
+	ReceivedAt time.Time
 	// OneJob ends the loop after the first job's final status was accepted.
 	OneJob bool
 	// MaxParallel caps concurrently running jobs; 0 means no cap.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mayfly-dev/mayfly/runner/api"
+	"github.com/mayfly-dev/mayfly/runner/executor"
 	"github.com/mayfly-dev/mayfly/runner/job"
 	"github.com/mayfly-dev/mayfly/runner/logstream"
 )
@@ -92,6 +93,7 @@ func (l *loop) offer(data api.JobData, keys map[string]api.AccessKey) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	buf := logstream.NewBuffer(logstream.BufferOptions{SpillDir: l.o.SpillDir, Now: l.o.Now})
 	j := newJobRun(id, buf, cancel, l.o.MaxBatchRecords, l.wake)
+	j.times = executor.Times{Webhook: l.o.ReceivedAt, Pickup: l.o.Now()}
 	l.jobs[id] = j
 	l.log.Info("task taken", "task", id, "app", data.Template.App)
 	l.wake()
