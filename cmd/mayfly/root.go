@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mayfly-dev/mayfly/runner/api"
 	"github.com/mayfly-dev/mayfly/runner/config"
+	"github.com/mayfly-dev/mayfly/runner/worker"
 )
 
 // version is set with -ldflags "-X main.version=…".
@@ -102,36 +102,15 @@ func (a *app) logger(cfg *config.Config) *slog.Logger {
 
 // client builds the API client; token may be empty for registration.
 func (a *app) client(cfg *config.Config, token string, log *slog.Logger, startedAt bool) (*api.Client, error) {
-	tlsConfig, err := cfg.TLSConfig()
-	if err != nil {
-		return nil, withCode(exitConfig, "%v", err)
-	}
-	opts := api.Options{
-		ServerURL: cfg.WebHost,
-		Token:     token,
-		TLSConfig: tlsConfig,
-		UserAgent: "mayfly/" + version,
-		Logger:    log,
-	}
+	o := worker.ClientOptions{Token: token, UserAgent: "mayfly/" + version, Logger: log}
 	if startedAt {
-		opts.StartedAt = processStart
+		o.StartedAt = processStart
 	}
-	if cfg.Runner.PrivateKeyFile != "" {
-		pem, err := os.ReadFile(cfg.Runner.PrivateKeyFile)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, withCode(exitConfig, "config: runner.private_key_file: %v", err)
-		}
-		if err == nil {
-			if opts.PrivateKey, err = api.ParsePrivateKeyPEM(pem); err != nil {
-				return nil, withCode(exitConfig, "config: runner.private_key_file: %v", err)
-			}
-		}
-	}
-	c, err := api.New(opts)
-	if err != nil {
+	c, err := worker.NewClient(cfg, o)
+	if errors.Is(err, worker.ErrConfig) {
 		return nil, withCode(exitConfig, "%v", err)
 	}
-	return c, nil
+	return c, err
 }
 
 // runnerToken returns the configured runner token or a clear error.

@@ -9,8 +9,8 @@ import (
 
 	"github.com/mayfly-dev/mayfly/runner/api"
 	"github.com/mayfly-dev/mayfly/runner/config"
-	"github.com/mayfly-dev/mayfly/runner/executor"
 	"github.com/mayfly-dev/mayfly/runner/oneoff"
+	"github.com/mayfly-dev/mayfly/runner/worker"
 )
 
 func (a *app) startCommand() *cobra.Command {
@@ -61,18 +61,7 @@ func (a *app) loop(ctx context.Context, cfg *config.Config, o oneoff.Options, st
 	if err != nil {
 		return err
 	}
-	o.Client = client
-	o.Executor = executor.New(executor.Options{
-		TmpPath: cfg.TmpPath,
-		WebHost: cfg.WebHost,
-		Grace:   cfg.Mayfly.StopGrace,
-		Logger:  log,
-	})
-	o.Logger = log
-	o.PollInterval = cfg.Mayfly.PollInterval
-	o.WaitTimeout = cfg.Mayfly.TaskWaitTimeout
-	log.Info("runner started", "server", cfg.WebHost, "task", o.TaskID, "one_off", o.OneJob)
-	results, err := oneoff.Run(ctx, o)
+	results, err := worker.Run(ctx, cfg, client, log, o)
 	return outcome(ctx, log, results, err)
 }
 
