@@ -26,6 +26,7 @@ type loop struct {
 	lastPoll   time.Time
 	polled     bool  // a poll has succeeded
 	pollErr    error // the last poll's error
+	clearCache *clearRequest
 	lastReport time.Time
 }
 

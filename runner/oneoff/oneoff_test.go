@@ -185,3 +185,24 @@ func TestShutdownReportsError(t *testing.T) {
 	assert.Equal(t, api.StatusError, info.Status)
 	assert.Contains(t, strings.Join(h.srv.Messages(id), "\n"), "runner shutting down")
 }
+
+// clear_cache removes the project's working copies, but only once no task runs.
+func TestClearCache(t *testing.T) {
+	h := newHarness(t, semaphoretest.V2026, map[string]string{"a.sh": "echo hi\n"})
+	id := h.task("a.sh")
+	o := h.options(0)
+	o.OneJob = true
+	var cleared []*int
+	o.ClearCache = func(projectID *int) error {
+		cleared = append(cleared, projectID)
+		return nil
+	}
+	project := 1
+	h.srv.RequestCacheClean(h.runner, &project)
+	_, err := oneoff.Run(ctxFor(t), o)
+	require.NoError(t, err)
+	assert.Equal(t, api.StatusSuccess, h.srv.Task(id).Status)
+	require.Len(t, cleared, 1)
+	require.NotNil(t, cleared[0])
+	assert.Equal(t, 1, *cleared[0])
+}

@@ -45,6 +45,10 @@ type Options struct {
 	MaxParallel int
 	// WaitTimeout bounds how long a bound loop waits for its task; default 2m.
 	WaitTimeout time.Duration
+	// ClearCache, if set, is called when the server asks the runner to
+	// clear its cache (clear_cache, 2025+ servers): projectID nil means the
+	// whole tmp_path. It runs only while no job is running.
+	ClearCache func(projectID *int) error
 	// SpillDir is where log buffers spill to disk; default os.TempDir().
 	SpillDir string
 	// MaxBatchRecords and MaxBatchBytes bound the log records of one job in

@@ -29,6 +29,10 @@ func (l *loop) poll(ctx context.Context) error {
 			l.apply(j, cj.Status)
 		}
 	}
+	if state.ClearCache {
+		l.clearCache = &clearRequest{projectID: state.CacheCleanProjectID}
+	}
+	l.maybeClearCache()
 	for _, nj := range state.NewJobs {
 		listed[nj.Task.ID] = true
 		l.offer(nj, state.AccessKeys)
@@ -108,4 +112,22 @@ func (l *loop) offer(data api.JobData, keys map[string]api.AccessKey) {
 		defer cancel(nil)
 		j.complete(l.o.Executor.Execute(ctx, jb, j))
 	}()
+}
+
+// clearRequest is a pending clear_cache request from the server.
+type clearRequest struct{ projectID *int }
+
+// maybeClearCache carries out a pending clear_cache once no job runs, so a
+// working copy is never removed under a task.
+func (l *loop) maybeClearCache() {
+	if l.clearCache == nil || len(l.jobs) > 0 || l.o.ClearCache == nil {
+		return
+	}
+	req := l.clearCache
+	l.clearCache = nil
+	if err := l.o.ClearCache(req.projectID); err != nil {
+		l.log.Warn("clearing the cache failed", "err", err)
+		return
+	}
+	l.log.Info("cache cleared on the server's request", "project", req.projectID)
 }

@@ -107,4 +107,5 @@ func (l *loop) finish(j *jobRun, status api.Status) {
 	_ = j.buf.Close()
 	l.results = append(l.results, Result{TaskID: j.id, Status: status})
 	l.log.Info("task finished", "task", j.id, "status", status)
+	l.maybeClearCache()
 }

@@ -89,6 +89,10 @@ func (s *Server) isNewJobStatus(st api.Status) bool {
 // stateLocked builds the poll answer for rn from the running set.
 func (s *Server) stateLocked(rn *runner) api.RunnerState {
 	state := api.RunnerState{AccessKeys: map[string]api.AccessKey{}}
+	if rn.cacheClean != nil && s.opts.Variant != V2024 {
+		state.ClearCache, state.CacheCleanProjectID = true, rn.cacheClean.projectID
+		rn.cacheClean = nil
+	}
 	for _, id := range s.sortedTaskIDsLocked() {
 		t := s.tasks[id]
 		if !t.inPool || !t.info.Assigned || t.info.RunnerID != rn.ID {

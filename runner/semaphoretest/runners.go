@@ -40,6 +40,22 @@ type RunnerInfo struct {
 
 type runner struct {
 	RunnerInfo
+	// cacheClean is a pending cache-clear request (2025+ servers' runner
+	// "clear cache" action), delivered on the runner's next poll.
+	cacheClean *cacheClean
+}
+
+type cacheClean struct{ projectID *int }
+
+// RequestCacheClean asks a runner to clear its cache, as the Runners page
+// does on 2025+ servers: the next poll carries clear_cache (and
+// cache_clean_project_id when projectID is not nil).
+func (s *Server) RequestCacheClean(runnerID int, projectID *int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.runners[runnerID]; ok {
+		r.cacheClean = &cacheClean{projectID: projectID}
+	}
 }
 
 func (r *runner) info() RunnerInfo {
@@ -58,7 +74,7 @@ func (s *Server) AddRunner(spec RunnerSpec) (id int, token string) {
 
 func (s *Server) addRunnerLocked(spec RunnerSpec) *runner {
 	s.nextRunner++
-	r := &runner{RunnerInfo{
+	r := &runner{RunnerInfo: RunnerInfo{
 		ID:               s.nextRunner,
 		Name:             spec.Name,
 		Webhook:          spec.Webhook,

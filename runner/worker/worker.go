@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/mayfly-dev/mayfly/runner/api"
@@ -91,6 +92,33 @@ func Run(ctx context.Context, cfg *config.Config, client oneoff.Client, log *slo
 	if loop.WaitTimeout == 0 {
 		loop.WaitTimeout = cfg.Mayfly.TaskWaitTimeout
 	}
+	if loop.ClearCache == nil {
+		loop.ClearCache = func(projectID *int) error { return ClearCache(cfg.TmpPath, projectID) }
+	}
 	log.Info("runner started", "server", cfg.WebHost, "task", loop.TaskID, "one_off", loop.OneJob)
 	return oneoff.Run(ctx, loop)
+}
+
+// ClearCache removes cached working copies: tmp_path/project_<id> for one
+// project, or everything inside tmp_path when projectID is nil.
+func ClearCache(tmpPath string, projectID *int) error {
+	if tmpPath == "" || filepath.Clean(tmpPath) == "/" {
+		return fmt.Errorf("worker: refusing to clear tmp_path %q", tmpPath)
+	}
+	if projectID != nil {
+		return os.RemoveAll(filepath.Join(tmpPath, fmt.Sprintf("project_%d", *projectID)))
+	}
+	entries, err := os.ReadDir(tmpPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("worker: clear cache: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(tmpPath, e.Name())); err != nil {
+			return fmt.Errorf("worker: clear cache: %w", err)
+		}
+	}
+	return nil
 }
