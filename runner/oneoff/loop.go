@@ -23,12 +23,21 @@ type loop struct {
 	results    []Result
 	wakeCh     chan struct{}
 	backoff    *logstream.Backoff
-	lastPoll   time.Time
-	polled     bool  // a poll has succeeded
-	pollErr    error // the last poll's error
 	clearCache *clearRequest
-	lastReport time.Time
+
+	deadline      time.Time // for the first poll, and for a bound task to appear
+	shuttingDown  bool
+	lastPoll      time.Time
+	lastReport    time.Time
+	lastContact   time.Time // last request the server answered
+	polled        bool      // a poll has succeeded
+	pollErr       error     // the last poll's error
+	pollRejects   int       // consecutive non-retryable poll failures
+	reportRejects int       // consecutive non-retryable report failures
 }
+
+// rejectLimit is how many non-retryable answers in a row end the loop.
+const rejectLimit = 5
 
 // Run polls, runs and reports jobs until the mode's end condition (see the
 // package doc). It returns the results of the jobs it finished.
@@ -53,69 +62,106 @@ func (l *loop) wake() {
 }
 
 func (l *loop) run(ctx context.Context) ([]Result, error) {
-	deadline := l.o.Now().Add(l.o.WaitTimeout)
-	work := ctx // the context requests run under; outlives ctx during shutdown
-	shuttingDown := false
+	l.deadline = l.o.Now().Add(l.o.WaitTimeout)
+	l.lastContact = l.o.Now()
+	work := ctx // requests run under work, which outlives ctx during shutdown
 	for {
-		if !shuttingDown && ctx.Err() != nil {
-			shuttingDown = true
-			l.log.Info("shutting down: stopping running tasks", "tasks", len(l.jobs))
-			for _, j := range l.jobs {
-				j.interrupt(fmt.Errorf("%w: %v", errShutdown, context.Cause(ctx)))
-			}
+		if ctx.Err() != nil && !l.shuttingDown {
 			var cancel context.CancelFunc
-			work, cancel = context.WithTimeout(context.WithoutCancel(ctx), l.o.ShutdownTimeout)
+			work, cancel = l.shutdown(ctx)
 			defer cancel()
 		}
-		if shuttingDown && len(l.jobs) == 0 {
-			return l.results, context.Cause(ctx)
+		if end, err := l.end(ctx, work); end {
+			return l.results, err
 		}
-		if work.Err() != nil {
-			return l.results, fmt.Errorf("oneoff: %d task(s) not reported before the shutdown timeout: %w", len(l.jobs), context.Cause(ctx))
-		}
-
-		more, err := l.report(work)
-		if errors.Is(err, api.ErrUnauthorized) {
+		delay, err := l.cycle(work)
+		if err != nil {
 			return l.abort(err)
-		}
-		failed := err != nil
-		if l.done() {
-			return l.results, nil
-		}
-		if l.o.Now().After(deadline) {
-			// A server never reached is a configuration problem: say so.
-			if !l.polled && l.pollErr != nil {
-				return l.results, fmt.Errorf("oneoff: no successful poll within %s: %w", l.o.WaitTimeout, l.pollErr)
-			}
-			if l.o.TaskID > 0 && !l.seen[l.o.TaskID] {
-				return l.results, fmt.Errorf("%w: task %d within %s", ErrTaskNotListed, l.o.TaskID, l.o.WaitTimeout)
-			}
-		}
-		if !shuttingDown && l.o.Now().Sub(l.lastPoll) >= l.o.PollInterval {
-			l.lastPoll = l.o.Now()
-			l.pollErr = l.poll(work)
-			switch {
-			case l.pollErr == nil:
-				l.polled = true
-			case errors.Is(l.pollErr, api.ErrUnauthorized):
-				return l.abort(l.pollErr)
-			default:
-				failed = true
-			}
-		}
-		var delay time.Duration
-		switch {
-		case failed:
-			delay = l.backoff.Next()
-		case more:
-			l.backoff.Reset()
-			continue
-		default:
-			l.backoff.Reset()
-			delay = l.o.PollInterval - l.o.Now().Sub(l.lastPoll)
 		}
 		l.sleep(ctx, work, delay)
 	}
+}
+
+// shutdown interrupts every running task once ctx has ended; their final
+// statuses are still delivered, within ShutdownTimeout.
+func (l *loop) shutdown(ctx context.Context) (context.Context, context.CancelFunc) {
+	l.shuttingDown = true
+	l.log.Info("shutting down: stopping running tasks", "tasks", len(l.jobs))
+	for _, j := range l.jobs {
+		j.interrupt(fmt.Errorf("%w: %v", errShutdown, context.Cause(ctx)))
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), l.o.ShutdownTimeout)
+}
+
+// end reports whether the loop is over, and with which error.
+func (l *loop) end(ctx, work context.Context) (bool, error) {
+	now := l.o.Now()
+	switch {
+	case l.shuttingDown && len(l.jobs) == 0:
+		return true, context.Cause(ctx)
+	case work.Err() != nil:
+		return true, fmt.Errorf("oneoff: %d task(s) not reported before the shutdown timeout: %w", len(l.jobs), context.Cause(ctx))
+	case (l.o.OneJob || l.o.TaskID > 0) && l.taken > 0 && len(l.jobs) == 0:
+		return true, nil // the one job is done
+	case now.Before(l.deadline):
+		return false, nil
+	case !l.polled && l.pollErr != nil:
+		// A server never reached is a configuration problem: say so.
+		return true, fmt.Errorf("oneoff: no successful poll within %s: %w", l.o.WaitTimeout, l.pollErr)
+	case l.o.TaskID > 0 && !l.seen[l.o.TaskID]:
+		return true, fmt.Errorf("%w: task %d within %s", ErrTaskNotListed, l.o.TaskID, l.o.WaitTimeout)
+	}
+	return false, nil
+}
+
+// cycle sends one progress report and, when due, one poll. It returns the
+// delay before the next cycle, or an error that ends the loop.
+func (l *loop) cycle(ctx context.Context) (time.Duration, error) {
+	more, err := l.report(ctx)
+	failed := err != nil
+	if err := l.judge(err, &l.reportRejects); err != nil {
+		return 0, err
+	}
+	if !l.shuttingDown && l.o.Now().Sub(l.lastPoll) >= l.o.PollInterval {
+		l.lastPoll = l.o.Now()
+		l.pollErr = l.poll(ctx)
+		l.polled = l.polled || l.pollErr == nil
+		failed = failed || l.pollErr != nil
+		if err := l.judge(l.pollErr, &l.pollRejects); err != nil {
+			return 0, err
+		}
+	}
+	switch {
+	case failed:
+		return l.backoff.Next(), nil
+	case more:
+		l.backoff.Reset()
+		return 0, nil
+	}
+	l.backoff.Reset()
+	return l.o.PollInterval - l.o.Now().Sub(l.lastPoll), nil
+}
+
+// judge decides whether a request error ends the loop: a rejected token at
+// once; an answer the server keeps refusing (4xx) after rejectLimit tries;
+// silence while tasks run after GiveUpAfter. Transient errors are retried.
+func (l *loop) judge(err error, rejects *int) error {
+	if err == nil {
+		l.lastContact, *rejects = l.o.Now(), 0
+		return nil
+	}
+	if errors.Is(err, api.ErrUnauthorized) {
+		return err
+	}
+	if !api.Retryable(err) && !errors.Is(err, context.Canceled) {
+		if *rejects++; *rejects >= rejectLimit {
+			return fmt.Errorf("the server rejected %d requests in a row: %w", *rejects, err)
+		}
+	}
+	if silent := l.o.Now().Sub(l.lastContact); len(l.jobs) > 0 && silent > l.o.GiveUpAfter {
+		return fmt.Errorf("no answer from the server for %s: %w", silent.Round(time.Second), err)
+	}
+	return nil
 }
 
 // sleep waits for delay, a wake-up, or the end of ctx (once) or work.
@@ -135,13 +181,8 @@ func (l *loop) sleep(ctx, work context.Context, delay time.Duration) {
 	}
 }
 
-// done reports whether a one-job loop has finished its job.
-func (l *loop) done() bool {
-	return (l.o.OneJob || l.o.TaskID > 0) && l.taken > 0 && len(l.jobs) == 0
-}
-
-// abort kills every job after the server rejected the token: nothing can be
-// reported any more.
+// abort kills every job when the loop cannot go on (token rejected, server
+// gone): nothing can be reported any more.
 func (l *loop) abort(err error) ([]Result, error) {
 	for _, j := range l.jobs {
 		j.forget(errForceStopped)

@@ -57,6 +57,10 @@ type Options struct {
 	MaxBatchBytes   int
 	// ShutdownTimeout bounds the delivery of final statuses after ctx ends; default 30s.
 	ShutdownTimeout time.Duration
+	// GiveUpAfter bounds how long tasks keep running while the server
+	// answers nothing; then they are killed and Run fails. Default 10m (2026
+	// servers fail a silent runner's task after 7 minutes anyway).
+	GiveUpAfter time.Duration
 	// After is time.After, injectable so that tests of long outages stay short.
 	After func(time.Duration) <-chan time.Time
 	// Now is time.Now, injectable.
@@ -87,6 +91,9 @@ func (o *Options) defaults() {
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 30 * time.Second
+	}
+	if o.GiveUpAfter <= 0 {
+		o.GiveUpAfter = 10 * time.Minute
 	}
 	if o.After == nil {
 		o.After = time.After
