@@ -54,10 +54,20 @@ func (c *Client) Poll(ctx context.Context) (*RunnerState, error) {
 			return nil, fmt.Errorf("api: %s: %w", opPoll, err)
 		}
 	}
+	state, err := DecodeRunnerState(body)
+	if err != nil {
+		return nil, fmt.Errorf("api: %s: %w", opPoll, err)
+	}
+	return state, nil
+}
+
+// DecodeRunnerState decodes a (decrypted) poll body. An empty body is an
+// empty state; the result's AccessKeys is never nil.
+func DecodeRunnerState(body []byte) (*RunnerState, error) {
 	state := &RunnerState{}
 	if len(bytes.TrimSpace(body)) > 0 {
 		if err := json.Unmarshal(body, state); err != nil {
-			return nil, fmt.Errorf("api: %s: decode response: %w", opPoll, err)
+			return nil, fmt.Errorf("decode response: %w", err)
 		}
 	}
 	if state.AccessKeys == nil {
