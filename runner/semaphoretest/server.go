@@ -54,6 +54,9 @@ type Fault struct {
 	Status int           // != 0: answer this status with {"error":"injected"}
 	Reset  bool          // close the connection without answering
 	Delay  time.Duration // sleep first (ends early if the request is cancelled)
+	// LoseResponse handles the request, then closes the connection instead of
+	// answering: the server applied it, the client cannot know.
+	LoseResponse bool
 }
 
 // Stats counts requests to the runner endpoint, faulted ones included.
@@ -207,8 +210,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resetConn(w)
 		return
 	}
+	lose := false
 	if hook != nil {
 		f := hook(r)
+		lose = f.LoseResponse
 		if f.Delay > 0 && !sleepCtx(r.Context(), f.Delay) {
 			s.countFailed(r.Method)
 			return
@@ -225,6 +230,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if hook != nil && lose {
+		s.route(discardWriter{header: http.Header{}}, r)
+		s.countFailed(r.Method)
+		resetConn(w)
+		return
+	}
+	s.route(w, r)
+}
+
+// route dispatches a request to its handler.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodPost:
 		s.handleRegister(w, r)
