@@ -90,11 +90,13 @@ func TestStartLongLivedSIGTERM(t *testing.T) {
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 
-	for range 2 {
-		id := e.srv.AddTask(runner, fixture.ShellJob("bash", "file://"+e.repo, "hello.sh"), fixture.NoneKey())
+	for _, script := range []string{"fail.sh", "hello.sh"} { // an earlier failure must not change the exit code
+		id := e.srv.AddTask(runner, fixture.ShellJob("bash", "file://"+e.repo, script), fixture.NoneKey())
 		info, err := e.srv.WaitFinished(ctx, id)
 		require.NoError(t, err)
-		assert.Equal(t, api.StatusSuccess, info.Status)
+		if script == "hello.sh" {
+			assert.Equal(t, api.StatusSuccess, info.Status)
+		}
 	}
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait(), stderr.String())

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mayfly-dev/mayfly/infra/secrets"
 	"github.com/mayfly-dev/mayfly/runner/api"
 	"github.com/mayfly-dev/mayfly/runner/config"
 )
@@ -110,29 +111,91 @@ func (f *registerFlags) registrationToken(cfg *config.Config, stdin io.Reader) (
 
 func (a *app) registerCommand() *cobra.Command {
 	var f registerFlags
+	var ssmParameter, kmsKeyID string
 	cmd := &cobra.Command{
 		Use:   "register",
-		Short: "Register this runner with the Semaphore server and store its token (mode 0600)",
-		Args:  cobra.NoArgs,
+		Short: "Register this runner with the Semaphore server and store its token (mode 0600, or an SSM SecureString)",
+		Long: "Registers the runner and stores the new runner token in runner.token_file, in the config file,\n" +
+			"or, with --token-ssm-parameter, in an AWS SSM SecureString parameter (overwritten if it exists,\n" +
+			"which rotates the token of a deployed Lambda runner). AWS credentials and the region come from\n" +
+			"the usual AWS environment (AWS_PROFILE, AWS_REGION, ...).",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if kmsKeyID != "" && ssmParameter == "" {
+				return withCode(exitUsage, "--kms-key-id needs --token-ssm-parameter")
+			}
 			cfg, err := a.loadConfig()
 			if err != nil {
 				return err
 			}
 			f.apply(cmd, &cfg.Runner)
+			store := a.fileTokenStore(cfg)
+			if ssmParameter != "" {
+				// Checked before registering: a token that cannot be stored is lost.
+				if store, err = ssmTokenStore(cmd.Context(), ssmParameter, kmsKeyID); err != nil {
+					return err
+				}
+			}
 			regToken, err := f.registrationToken(cfg, a.stdin)
 			if err != nil {
 				return err
 			}
-			return a.register(cmd.Context(), cfg, regToken)
+			return a.registerTo(cmd.Context(), cfg, regToken, store)
 		},
 	}
 	f.bind(cmd)
+	cmd.Flags().StringVar(&ssmParameter, "token-ssm-parameter", "", "store the runner token in this SSM SecureString parameter (name or ARN) instead of a file")
+	cmd.Flags().StringVar(&kmsKeyID, "kms-key-id", "", "KMS key (id, ARN or alias) for --token-ssm-parameter; default: the account's aws/ssm key")
 	return cmd
+}
+
+// tokenStore saves a new runner token and says where it went.
+type tokenStore func(ctx context.Context, token string) (where string, err error)
+
+// fileTokenStore saves into runner.token_file, else into the config file (mode 0600).
+func (a *app) fileTokenStore(cfg *config.Config) tokenStore {
+	return func(_ context.Context, token string) (string, error) {
+		if err := cfg.SaveToken(token); err != nil {
+			return "", err
+		}
+		where := cfg.Runner.TokenFile
+		if where == "" {
+			where = cfg.Path
+		}
+		return where + " (mode 0600)", nil
+	}
+}
+
+// ssmTokenStore saves into an SSM SecureString; it fails now when the AWS
+// region or credentials are missing.
+func ssmTokenStore(ctx context.Context, parameter, kmsKeyID string) (tokenStore, error) {
+	var lazy secrets.LazyAWSConfig
+	awsCfg, err := lazy.Get(ctx)
+	if err != nil {
+		return nil, withCode(exitConfig, "--token-ssm-parameter: %v", err)
+	}
+	w, err := secrets.NewSSMWriter(secrets.WriterOptions{Parameter: parameter, KMSKeyID: kmsKeyID, Config: awsCfg})
+	if err != nil {
+		return nil, withCode(exitUsage, "--token-ssm-parameter: %v", err)
+	}
+	if err := w.Check(ctx); err != nil {
+		return nil, withCode(exitConfig, "--token-ssm-parameter: %v", err)
+	}
+	return func(ctx context.Context, token string) (string, error) {
+		if err := w.Put(ctx, token); err != nil {
+			return "", err
+		}
+		return "the SSM SecureString parameter " + w.Parameter(), nil
+	}, nil
 }
 
 // register registers with the server and saves the runner token.
 func (a *app) register(ctx context.Context, cfg *config.Config, regToken string) error {
+	return a.registerTo(ctx, cfg, regToken, a.fileTokenStore(cfg))
+}
+
+// registerTo registers with the server and saves the runner token with store.
+func (a *app) registerTo(ctx context.Context, cfg *config.Config, regToken string, store tokenStore) error {
 	if cfg.Runner.Token != "" {
 		return withCode(exitConfig, "runner.token is already set: run `mayfly unregister` first, or remove it")
 	}
@@ -163,19 +226,13 @@ func (a *app) register(ctx context.Context, cfg *config.Config, regToken string)
 	if err != nil {
 		return err
 	}
-	if err := cfg.SaveToken(token); err != nil {
-		return fmt.Errorf("the runner was registered but its token could not be saved: %w", err)
+	where, err := store(ctx, token)
+	if err != nil {
+		return fmt.Errorf("the runner was registered but its token could not be saved (delete the runner in Semaphore and register again): %w", err)
 	}
-	where := cfg.Runner.TokenFile
-	if where == "" {
-		where = cfg.Path
-	}
-	fmt.Fprintf(a.stdout, "Runner registered. Its token is stored in %s (mode 0600).\n", where)
-	if req.Enabled {
-		fmt.Fprintln(a.stdout, "On 2025+ servers, give it a tag or mark it as default in Semaphore so that it receives tasks.")
-	} else {
-		fmt.Fprintln(a.stdout, "The runner is disabled: enable it in Semaphore's Runners page before it can receive tasks.")
-	}
+	fmt.Fprintf(a.stdout, "Runner registered. Its token is stored in %s.\n", where)
+	fmt.Fprintln(a.stdout, "Before it receives tasks: on 2024 servers (and whenever it was registered disabled) enable it on\n"+
+		"Semaphore's Runners page; on 2025+ servers also mark it as default or give it a tag your templates use.")
 	return nil
 }
 

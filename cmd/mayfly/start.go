@@ -62,17 +62,21 @@ func (a *app) loop(ctx context.Context, cfg *config.Config, o oneoff.Options, st
 		return err
 	}
 	results, err := worker.Run(ctx, cfg, client, log, o)
-	return outcome(ctx, log, results, err)
+	return outcome(ctx, log, o, results, err)
 }
 
 // outcome turns the loop's results into the command's error: a one-job run
-// fails when its task did not succeed.
-func outcome(ctx context.Context, log *slog.Logger, results []oneoff.Result, err error) error {
+// (`run`, or `start` with one_off) fails when its task did not succeed; a
+// long-lived runner stopped by a signal succeeds whatever its tasks did.
+func outcome(ctx context.Context, log *slog.Logger, o oneoff.Options, results []oneoff.Result, err error) error {
 	if err != nil && (ctx.Err() == nil || !errors.Is(err, ctx.Err())) {
 		return err
 	}
 	if err != nil {
 		log.Info("stopped by signal")
+	}
+	if !o.OneJob && o.TaskID == 0 {
+		return nil
 	}
 	for _, r := range results {
 		if r.Status != api.StatusSuccess {

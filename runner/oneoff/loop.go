@@ -36,11 +36,15 @@ type loop struct {
 	reportRejects int       // consecutive non-retryable report failures
 }
 
+// maxResults bounds the results a long-lived loop remembers.
+const maxResults = 100
+
 // rejectLimit is how many non-retryable answers in a row end the loop.
 const rejectLimit = 5
 
 // Run polls, runs and reports jobs until the mode's end condition (see the
-// package doc). It returns the results of the jobs it finished.
+// package doc). It returns the results of the jobs it finished (a
+// long-lived loop: the latest maxResults).
 func Run(ctx context.Context, o Options) ([]Result, error) {
 	o.defaults()
 	l := &loop{

@@ -105,6 +105,9 @@ func (l *loop) acknowledge(p pending) {
 func (l *loop) finish(j *jobRun, status api.Status) {
 	delete(l.jobs, j.id)
 	_ = j.buf.Close()
+	if len(l.results) == maxResults { // a long-lived loop keeps only the latest
+		l.results = append(l.results[:0], l.results[1:]...)
+	}
 	l.results = append(l.results, Result{TaskID: j.id, Status: status})
 	l.log.Info("task finished", "task", j.id, "status", status)
 	l.maybeClearCache()
