@@ -44,6 +44,9 @@ const (
 	// TaskID is set per execution by the receiver through jobs:run container overrides;
 	// the module does not set it.
 	TaskID = "MAYFLY_TASK_ID"
+	// ReceivedAt is when the receiver got the webhook (RFC 3339 with nanoseconds), set per
+	// execution like TaskID; it starts the task's timing line.
+	ReceivedAt = "MAYFLY_RECEIVED_AT"
 )
 
 // Webhook URL layout: the modules output <function or service URL>/hook/<secret>
@@ -95,7 +98,7 @@ var CloudRunJobEnv = []string{
 var CloudRunEnvOptional = []string{AllowInsecureHTTP}
 
 // CloudRunJobOverrideEnv is what the receiver sets per execution (jobs:run overrides).
-var CloudRunJobOverrideEnv = []string{TaskID}
+var CloudRunJobOverrideEnv = []string{TaskID, ReceivedAt}
 
 // CloudRunSecretEnv are the variables that must come from Secret Manager
 // (value_source.secret_key_ref), never from a plain value.
