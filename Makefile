@@ -4,6 +4,7 @@ BIN       ?= bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 PKGS      := ./...
+IMAGE_CLOUDRUN ?= mayfly-cloudrun:$(VERSION)
 
 .DEFAULT_GOAL := help
 
@@ -12,9 +13,14 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 .PHONY: build
-build: ## build bin/mayfly and bin/mayfly-demo
+build: ## build bin/mayfly, bin/mayfly-demo and bin/mayfly-cloudrun
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/mayfly ./cmd/mayfly
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/mayfly-demo ./cmd/mayfly-demo
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/mayfly-cloudrun ./functions/cloudrun
+
+.PHONY: image-cloudrun
+image-cloudrun: ## build the Google Cloud Run image (receiver service + worker job); needs a docker daemon
+	docker build -f infra/images/cloudrun/Dockerfile --build-arg VERSION=$(VERSION) -t $(IMAGE_CLOUDRUN) .
 
 .PHONY: test
 test: ## run every test with the race detector (needs git, bash, python3; ansible-playbook and terraform where installed)
