@@ -5,6 +5,8 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 PKGS      := ./...
 IMAGE_CLOUDRUN ?= mayfly-cloudrun:$(VERSION)
+LAMBDA_ARCH    ?= arm64
+IMAGE_LAMBDA   ?= mayfly-lambda:$(VERSION)
 
 .DEFAULT_GOAL := help
 
@@ -17,6 +19,16 @@ build: ## build bin/mayfly, bin/mayfly-demo and bin/mayfly-cloudrun
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/mayfly ./cmd/mayfly
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/mayfly-demo ./cmd/mayfly-demo
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/mayfly-cloudrun ./functions/cloudrun
+
+.PHONY: build-lambda
+build-lambda: ## build bin/lambda/bootstrap.zip for AWS Lambda provided.al2023 (LAMBDA_ARCH=arm64|amd64)
+	mkdir -p $(BIN)/lambda
+	GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/lambda/bootstrap ./functions/awslambda
+	cd $(BIN)/lambda && rm -f bootstrap.zip && zip -q -X bootstrap.zip bootstrap
+
+.PHONY: image-lambda
+image-lambda: ## build the AWS Lambda image (bootstrap, git, ansible-core, terraform); needs docker with BuildKit
+	docker build --platform linux/$(LAMBDA_ARCH) -f infra/images/lambda/Dockerfile --build-arg VERSION=$(VERSION) -t $(IMAGE_LAMBDA) .
 
 .PHONY: image-cloudrun
 image-cloudrun: ## build the Google Cloud Run image (receiver service + worker job); needs a docker daemon
