@@ -23,19 +23,19 @@ func (e *Executor) workingCopy(j *job.Job) string {
 // with several one-off runners of one template in parallel, the task gets a
 // private copy "<dir>_task_<id>" that release removes. The stock runner shares
 // one working copy between parallel tasks of a template.
-func (e *Executor) acquireWorkingCopy(j *job.Job) (dir string, release func(), err error) {
+func (e *Executor) acquireWorkingCopy(j *job.Job) (dir string, private bool, release func(), err error) {
 	cache := e.workingCopy(j)
 	if err := os.MkdirAll(filepath.Dir(cache), 0o700); err != nil {
-		return "", nil, fmt.Errorf("executor: create project dir: %w", err)
+		return "", false, nil, fmt.Errorf("executor: create project dir: %w", err)
 	}
 	lock, err := os.OpenFile(cache+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return "", nil, fmt.Errorf("executor: lock working copy: %w", err)
+		return "", false, nil, fmt.Errorf("executor: lock working copy: %w", err)
 	}
 	if syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
-		return cache, func() { _ = lock.Close() }, nil // closing releases the flock
+		return cache, false, func() { _ = lock.Close() }, nil // closing releases the flock
 	}
 	_ = lock.Close()
-	private := fmt.Sprintf("%s_task_%d", cache, j.ID())
-	return private, func() { _ = os.RemoveAll(private) }, nil
+	dir = fmt.Sprintf("%s_task_%d", cache, j.ID())
+	return dir, true, func() { _ = os.RemoveAll(dir) }, nil
 }

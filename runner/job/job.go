@@ -2,7 +2,9 @@ package job
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/mayfly-dev/mayfly/runner/api"
 )
@@ -96,6 +98,15 @@ func New(data api.JobData, keys map[string]api.AccessKey) (*Job, error) {
 	return j, nil
 }
 
+// escapedForms are the ways a password can appear inside a URL.
+func escapedForms(pw string) []string {
+	if pw == "" {
+		return nil
+	}
+	userinfo := strings.TrimPrefix(url.UserPassword("", pw).String(), ":")
+	return []string{url.PathEscape(pw), url.QueryEscape(pw), userinfo}
+}
+
 func checkType(k api.AccessKey) error {
 	switch k.Type {
 	case "", api.KeySSH, api.KeyLoginPassword, api.KeyNone, api.KeyString:
@@ -113,6 +124,7 @@ func (j *Job) Secrets() []string {
 			return
 		}
 		out = append(out, k.String, k.LoginPassword.Password, k.SSH.Passphrase, k.SSH.PrivateKey)
+		out = append(out, escapedForms(k.LoginPassword.Password)...)
 	}
 	add(&j.RepositoryKey)
 	add(j.InventoryKey)

@@ -14,6 +14,10 @@
 //   - When the group leader has exited, for whatever reason, whatever is left
 //     of its group is SIGKILLed: no orphans keep running (issue #3512 of the
 //     stock runner).
+//   - With Cmd.KillEscaped, the child's environment carries a unique
+//     TagVar value, and every signal to the group also goes to each process
+//     that carries the tag: descendants that called setsid or daemonized
+//     (ansible async tasks, "nohup cmd &" under setsid) die with the group.
 //   - Output is read from pipes the package owns. Everything the child wrote
 //     before it exited reaches Stdout/Stderr before Run returns (fixes the
 //     stock runner's lost trailing output, bug B14), and nothing is written

@@ -42,6 +42,12 @@ type Cmd struct {
 	// cause cannot change once it is cancelled, so ErrKill alone cannot
 	// escalate a stop already in progress.)
 	ForceKill <-chan struct{}
+	// KillEscaped tags the child's environment with a unique TagVar value.
+	// Whenever the group is signalled (stop, grace expiry, and the final
+	// SIGKILL after the leader exited) every process that still carries the
+	// tag is signalled too: descendants that left the group with setsid or
+	// daemonized themselves cannot outlive the run.
+	KillEscaped bool
 
 	drain time.Duration // tests: 0 = defaultDrain
 }
@@ -114,6 +120,11 @@ func run(ctx context.Context, c Cmd, h hooks) error {
 	// Every stream given to exec is an *os.File, so exec starts no copy
 	// goroutine of its own; WaitDelay is only a backstop.
 	cmd.Dir, cmd.Env, cmd.SysProcAttr, cmd.WaitDelay = c.Dir, c.Env, h.attr, drain
+	var tag string
+	if c.KillEscaped {
+		tag = newTag()
+		cmd.Env = withTag(c.Env, tag)
+	}
 	out, err := newOutputs(c.Stdout, c.Stderr)
 	if err != nil {
 		return fmt.Errorf("process: %s: %w", name, err)
@@ -152,12 +163,13 @@ func run(ctx context.Context, c Cmd, h hooks) error {
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		watch(ctx, pid, c, exited)
+		watch(ctx, pid, tag, c, exited)
 	}()
 	werr := cmd.Wait()
 	close(exited)
 	<-watched
 	killGroup(pid, syscall.SIGKILL) // whatever the leader left behind
+	killTagged(tag)
 
 	dctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()

@@ -10,7 +10,7 @@ import (
 // watch signals the group of pid when ctx is done before the leader exits:
 // SIGTERM, then SIGKILL after the grace (at once for a force stop). It
 // returns when exited is closed or the group has been SIGKILLed.
-func watch(ctx context.Context, pid int, c Cmd, exited <-chan struct{}) {
+func watch(ctx context.Context, pid int, tag string, c Cmd, exited <-chan struct{}) {
 	select {
 	case <-exited:
 		return
@@ -18,9 +18,11 @@ func watch(ctx context.Context, pid int, c Cmd, exited <-chan struct{}) {
 	}
 	if errors.Is(context.Cause(ctx), ErrKill) || isClosed(c.ForceKill) {
 		killGroup(pid, syscall.SIGKILL)
+		killTagged(tag)
 		return
 	}
 	killGroup(pid, syscall.SIGTERM)
+	signalTagged(tag, syscall.SIGTERM)
 	grace := c.Grace
 	if grace <= 0 {
 		grace = DefaultGrace
@@ -34,6 +36,7 @@ func watch(ctx context.Context, pid int, c Cmd, exited <-chan struct{}) {
 	case <-c.ForceKill:
 	}
 	killGroup(pid, syscall.SIGKILL)
+	killTagged(tag)
 }
 
 // killGroup sends sig to the process group pgid. A group that no longer

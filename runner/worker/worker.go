@@ -64,11 +64,19 @@ func NewClient(cfg *config.Config, o ClientOptions) (*api.Client, error) {
 
 // NewExecutor builds the executor for cfg.
 func NewExecutor(cfg *config.Config, log *slog.Logger) *executor.Executor {
+	apps := make(map[string]executor.App, len(cfg.Apps))
+	for name, a := range cfg.Apps {
+		apps[name] = executor.App{Path: a.Path, Args: a.Args}
+	}
 	return executor.New(executor.Options{
-		TmpPath: cfg.TmpPath,
-		WebHost: cfg.WebHost,
-		Grace:   cfg.Mayfly.StopGrace,
-		Logger:  log,
+		TmpPath:          cfg.TmpPath,
+		WebHost:          cfg.WebHost,
+		Grace:            cfg.Mayfly.StopGrace,
+		Logger:           log,
+		EnvVars:          cfg.EnvVars,
+		ForwardedEnvVars: cfg.ForwardedEnvVars,
+		Apps:             apps,
+		SSHConfigPath:    cfg.SSHConfigPath,
 	})
 }
 
