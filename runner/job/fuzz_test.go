@@ -2,16 +2,25 @@ package job_test
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/mayfly-dev/mayfly/runner/api"
 	"github.com/mayfly-dev/mayfly/runner/job"
 )
 
-// FuzzPollJobs feeds arbitrary poll bodies through the decoder and job
-// hydration: hostile input must give errors, never panics.
+// FuzzPollJobs feeds arbitrary poll bodies through the decoder, job
+// hydration and the ansible/terraform/shell argv builders: hostile input must
+// give errors, never panics.
 func FuzzPollJobs(f *testing.F) {
 	for _, path := range []string{"testdata/job_2026.json", "../api/testdata/poll_2026.json"} {
+		if b, err := os.ReadFile(path); err == nil {
+			f.Add(b)
+		}
+	}
+	// The captured poll bodies of the golden plan tests.
+	plans, _ := filepath.Glob("testdata/plans/*.json")
+	for _, path := range plans {
 		if b, err := os.ReadFile(path); err == nil {
 			f.Add(b)
 		}
@@ -30,6 +39,12 @@ func FuzzPollJobs(f *testing.F) {
 				continue
 			}
 			_ = j.Secrets()
+			// The argv/env builders: errors are fine, panics are not.
+			rt := job.Runtime{Dir: "/repo", Home: "/home", InventoryFile: "/p/inv", ExtraVarsFile: "/p/ev.json",
+				SecretVarsFile: "/p/s.tfvars.json", WebHost: "https://semaphore.example"}
+			_, _ = j.AnsiblePlan(rt)
+			_, _ = j.TerraformPlan(rt)
+			_, _ = j.ShellPlan(rt)
 		}
 	})
 }
