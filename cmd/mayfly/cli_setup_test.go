@@ -24,7 +24,8 @@ func TestSetupInteractiveRegisters(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(cfgPath), 0o700))
 
 	answers := strings.Join([]string{e.srv.URL(), "n", "reg-secret-1234"}, "\n") + "\n"
-	r := mayfly(t, ctx, answers, "setup", "--config", cfgPath, "--tmp-path", filepath.Join(e.dir, "tmp"))
+	// No webhook: this runner is used by `run` directly, and nothing listens at the default webhook URL.
+	r := mayfly(t, ctx, answers, "setup", "--config", cfgPath, "--tmp-path", filepath.Join(e.dir, "tmp"), "--webhook-base-url", "none")
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
 	assert.Contains(t, r.stdout, "Semaphore server URL")
 	assert.Contains(t, r.stdout, "Registration token")

@@ -63,6 +63,8 @@ func (a *app) rootCommand() *cobra.Command {
 		a.unregisterCommand(),
 		a.startCommand(),
 		a.runCommand(),
+		a.serveCommand(),
+		a.doctorCommand(),
 		a.versionCommand(),
 	)
 	return root

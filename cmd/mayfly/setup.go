@@ -2,9 +2,13 @@ package main
 
 import (
 	"bufio"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +28,9 @@ type setupFlags struct {
 	stdinToken bool
 	insecure   bool
 	force      bool
+	// webhookBase is the public base URL of `mayfly serve`; "" or "none"
+	// sets up no webhook.
+	webhookBase string
 }
 
 func (a *app) setupCommand() *cobra.Command {
@@ -45,6 +52,8 @@ func (a *app) setupCommand() *cobra.Command {
 	fl.BoolVar(&f.stdinToken, "stdin-token", false, "read an existing runner token from standard input instead of registering")
 	fl.BoolVar(&f.insecure, "allow-insecure-http", false, "allow http:// to a non-loopback server")
 	fl.BoolVar(&f.force, "force", false, "overwrite an existing config file")
+	fl.StringVar(&f.webhookBase, "webhook-base-url", defaultWebhookBase,
+		"public base URL at which Semaphore reaches `mayfly serve`; the webhook is <it>/hook/<secret> (\"none\": no webhook)")
 	return cmd
 }
 
@@ -71,6 +80,12 @@ func (a *app) setup(cmd *cobra.Command, f *setupFlags) error {
 		cfg.Runner.TokenFile = filepath.Join(filepath.Dir(a.configPath), "runner.token")
 	}
 	f.apply(cmd, &cfg.Runner)
+	var secret string
+	if !cmd.Flags().Changed("webhook") {
+		if secret, err = a.setupWebhook(cmd, cfg, f, p); err != nil {
+			return err
+		}
+	}
 
 	haveToken := f.stdinToken
 	register := !f.stdinToken && (f.registerFlags.stdinToken || f.registerFlags.tokenFile != "")
@@ -103,10 +118,18 @@ func (a *app) setup(cmd *cobra.Command, f *setupFlags) error {
 	if err := cfg.Validate(); err != nil {
 		return withCode(exitConfig, "%v", err)
 	}
+	if secret != "" {
+		if err := config.WriteSecretFile(cfg.Mayfly.WebhookSecretFile, secret+"\n"); err != nil {
+			return err
+		}
+	}
 	if err := config.Write(a.configPath, cfg); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "Config written to %s (mode 0600).\n", a.configPath)
+	if secret != "" {
+		fmt.Fprintf(a.stdout, "Webhook secret written to %s (mode 0600).\n", cfg.Mayfly.WebhookSecretFile)
+	}
 	if haveToken {
 		if err := cfg.SaveToken(token); err != nil {
 			return err
@@ -114,6 +137,15 @@ func (a *app) setup(cmd *cobra.Command, f *setupFlags) error {
 		fmt.Fprintf(a.stdout, "Runner token stored in %s (mode 0600).\n", cfg.Runner.TokenFile)
 	} else if err := a.register(cmd.Context(), cfg, regToken); err != nil {
 		return err
+	}
+	if cfg.Runner.Webhook != "" {
+		fmt.Fprintf(a.stdout, "\nWebhook URL (it contains the secret; keep it private):\n\n    %s\n\n", cfg.Runner.Webhook)
+		fmt.Fprintln(a.stdout, "Registration sent it to the server; for a runner created in Semaphore's UI (or a one-time smrs_ token,")
+		fmt.Fprintln(a.stdout, "which ignores it), paste it into the runner's Webhook field. Semaphore must be able to reach it.")
+		fmt.Fprintf(a.stdout, "Next: mayfly serve --config %s   (webhook receiver; check with: mayfly doctor --config %s)\n", a.configPath, a.configPath)
+		fmt.Fprintln(a.stdout, "(A polling runner, `mayfly start`, needs no webhook: run setup with --webhook-base-url none for it,")
+		fmt.Fprintln(a.stdout, "otherwise Semaphore calls this URL for every task and fails the task when nothing answers.)")
+		return nil
 	}
 	fmt.Fprintf(a.stdout, "Next: mayfly start --config %s   (polling runner)\n", a.configPath)
 	return nil
@@ -139,4 +171,50 @@ func (p prompter) ask(question string, secret bool) (string, error) {
 		return "", withCode(exitUsage, "setup: no answer to %q on standard input", strings.TrimSpace(question))
 	}
 	return strings.TrimSpace(line), nil
+}
+
+// defaultWebhookBase is where `mayfly serve` listens by default.
+const defaultWebhookBase = "http://" + config.DefaultListen
+
+// setupWebhook generates the webhook secret for `mayfly setup`: it sets
+// mayfly.webhook_secret_file (webhook.secret beside the config) and
+// runner.webhook = <base>/hook/<secret>, so that registration sends it, and
+// for a loopback base URL mayfly.listen to its host:port. It returns the
+// secret for the caller to write once the config is valid, or "" when the
+// base URL is "none". On a terminal it asks for the base URL unless
+// --webhook-base-url was given.
+func (a *app) setupWebhook(cmd *cobra.Command, cfg *config.Config, f *setupFlags, p prompter) (string, error) {
+	base := f.webhookBase
+	if in, ok := a.stdin.(*os.File); ok && !cmd.Flags().Changed("webhook-base-url") && term.IsTerminal(int(in.Fd())) {
+		answer, err := p.ask("Public base URL at which Semaphore reaches `mayfly serve` ["+base+"] (none: no webhook): ", false)
+		if err != nil {
+			return "", err
+		}
+		if answer != "" {
+			base = answer
+		}
+	}
+	base = strings.TrimRight(strings.TrimSpace(base), "/")
+	if base == "" || strings.EqualFold(base, "none") {
+		return "", nil
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || u.RawQuery != "" {
+		return "", withCode(exitUsage, "--webhook-base-url %q: want an http(s) URL such as https://mayfly.example.com", base)
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	secret := hex.EncodeToString(b)
+	cfg.Mayfly.WebhookSecretFile = filepath.Join(filepath.Dir(a.configPath), "webhook.secret")
+	cfg.Runner.Webhook = base + "/hook/" + secret
+	if config.IsLoopbackHost(u.Hostname()) {
+		port := u.Port()
+		if port == "" {
+			port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+		}
+		cfg.Mayfly.Listen = net.JoinHostPort(u.Hostname(), port)
+	}
+	return secret, nil
 }
