@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -100,4 +101,26 @@ func TestStartLongLivedSIGTERM(t *testing.T) {
 	}
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait(), stderr.String())
+}
+
+// SIGTERM before the bound task was taken: a distinct exit code, so that the
+// launcher knows nothing was reported and reports the task itself.
+func TestRunInterruptedBeforePickup(t *testing.T) {
+	ctx := testCtx(t)
+	e := newEnv(t, semaphoretest.V2026, "")
+	runner := e.useRunner(t, semaphoretest.RunnerSpec{Active: true})
+	cmd := mayflyCmd(ctx, "run", "--config", e.config, "--task-id", "999")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool {
+		info, _ := e.srv.Runner(runner)
+		return info.Polls > 0
+	}, 30e9, 10e6, "the runner polls")
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, stderr.String())
+	assert.Equal(t, exitInterrupted, ee.ExitCode(), stderr.String())
+	assert.Contains(t, stderr.String(), "nothing was reported")
 }

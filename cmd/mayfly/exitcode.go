@@ -18,6 +18,7 @@ const (
 	exitRejected    = 4 // the server rejected the runner or registration token
 	exitUnreachable = 5 // the server could not be reached
 	exitNotListed   = 6 // `run`: the task was not offered in time
+	exitInterrupted = 7 // `run`: stopped by a signal before its task was taken
 )
 
 // exitError carries an exit code with the message printed for it.

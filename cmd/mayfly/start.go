@@ -78,6 +78,11 @@ func outcome(ctx context.Context, log *slog.Logger, o oneoff.Options, results []
 	if !o.OneJob && o.TaskID == 0 {
 		return nil
 	}
+	if len(results) == 0 && o.TaskID > 0 {
+		// The task is assigned to this runner but nothing was reported:
+		// whoever launched us must report it (see infra/launcher/local).
+		return withCode(exitInterrupted, "stopped before task %d was taken; nothing was reported for it", o.TaskID)
+	}
 	for _, r := range results {
 		if r.Status != api.StatusSuccess {
 			log.Info("task did not succeed", "task", r.TaskID, "status", r.Status)
