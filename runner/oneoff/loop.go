@@ -105,8 +105,8 @@ func (l *loop) end(ctx, work context.Context) (bool, error) {
 		return true, context.Cause(ctx)
 	case work.Err() != nil:
 		return true, fmt.Errorf("oneoff: %d task(s) not reported before the shutdown timeout: %w", len(l.jobs), context.Cause(ctx))
-	case (l.o.OneJob || l.o.TaskID > 0) && l.taken > 0 && len(l.jobs) == 0:
-		return true, nil // the one job is done
+	case l.oneJobDone():
+		return true, nil
 	case now.Before(l.deadline):
 		return false, nil
 	case !l.polled && l.pollErr != nil:
@@ -136,6 +136,8 @@ func (l *loop) cycle(ctx context.Context) (time.Duration, error) {
 		}
 	}
 	switch {
+	case l.oneJobDone():
+		return 0, nil // end now, not after another poll interval
 	case failed:
 		return l.backoff.Next(), nil
 	case more:
@@ -144,6 +146,12 @@ func (l *loop) cycle(ctx context.Context) (time.Duration, error) {
 	}
 	l.backoff.Reset()
 	return l.o.PollInterval - l.o.Now().Sub(l.lastPoll), nil
+}
+
+// oneJobDone reports whether a one-job loop (bound, or one_off) has
+// delivered its job's final status.
+func (l *loop) oneJobDone() bool {
+	return (l.o.OneJob || l.o.TaskID > 0) && l.taken > 0 && len(l.jobs) == 0
 }
 
 // judge decides whether a request error ends the loop: a rejected token at
