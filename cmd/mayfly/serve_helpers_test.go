@@ -12,41 +12,24 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mayfly-dev/mayfly/runner/semaphoretest/fixture"
 )
 
 // hookSecret is the webhook secret of the serve tests.
 const hookSecret = "e2e-webhook-secret-0123456789abcdef"
 
-// lockedBuffer is a goroutine-safe output sink.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *lockedBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *lockedBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // serveProc is a `mayfly serve` subprocess.
 type serveProc struct {
 	cmd    *exec.Cmd
 	base   string // http://127.0.0.1:PORT
-	stdout *lockedBuffer
-	stderr *lockedBuffer
+	stdout *fixture.SyncBuffer
+	stderr *fixture.SyncBuffer
 	done   chan struct{}
 	code   int
 }
@@ -74,7 +57,7 @@ func startServe(t *testing.T, ctx context.Context, config string, f *os.File, ba
 	// GORACE: race-enabled children would sleep 1s before exiting.
 	cmd.Env = append(cmd.Env, "LISTEN_FDS=1", "GORACE=atexit_sleep_ms=0")
 	cmd.ExtraFiles = []*os.File{f}
-	s := &serveProc{cmd: cmd, base: base, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	s := &serveProc{cmd: cmd, base: base, stdout: &fixture.SyncBuffer{}, stderr: &fixture.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.stdout, s.stderr
 	require.NoError(t, cmd.Start())
 	require.NoError(t, f.Close())

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mayfly-dev/mayfly/runner/semaphoretest/fixture"
 )
 
 // The RIE tests run the real bootstrap under the AWS Lambda Runtime Interface
@@ -62,31 +64,12 @@ func buildBinaries(dir string) error {
 	return nil
 }
 
-// syncBuffer collects the emulator's output (its own log, and the
-// bootstrap's stdout and stderr).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // emulator is one running aws-lambda-rie with the bootstrap. It serves one
 // invocation at a time (it crashes on two concurrent ones), so every
 // invocation goes through invoke, which serialises them.
 type emulator struct {
 	url  string
-	out  *syncBuffer
+	out  *fixture.SyncBuffer
 	mu   sync.Mutex
 	stop func() // kills the emulator and the bootstrap; idempotent
 }
@@ -110,7 +93,7 @@ func startEmulator(t testing.TB, env map[string]string) *emulator {
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	out := &syncBuffer{}
+	out := &fixture.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

@@ -178,7 +178,8 @@ func TestJobSIGTERMStopsTask(t *testing.T) {
 		return false
 	})
 	require.NoError(t, err)
-	grandchildren := readPIDs(t, pids, 2)
+	grandchildren, err := fixture.WaitPIDs(ctx, pids, 2)
+	require.NoError(t, err)
 	p.signal(syscall.SIGTERM)
 
 	assert.Equal(t, exitFailed, p.wait(ctx))
@@ -236,18 +237,4 @@ func TestJobWithoutToken(t *testing.T) {
 	_, err := p.log.waitFor(ctx, "invalid configuration")
 	assert.NoError(t, err)
 	assert.Contains(t, p.log.String(), "SEMAPHORE_RUNNER_TOKEN")
-}
-
-func readPIDs(t *testing.T, path string, want int) []int {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	var pids []int
-	for _, f := range strings.Fields(string(b)) {
-		pid, err := strconv.Atoi(f)
-		require.NoError(t, err)
-		pids = append(pids, pid)
-	}
-	require.Len(t, pids, want)
-	return pids
 }

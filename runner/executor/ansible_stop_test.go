@@ -1,10 +1,8 @@
 package executor_test
 
 import (
-	"os"
+	"context"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -42,7 +40,10 @@ func TestAnsibleStopKillsForks(t *testing.T) {
 	id := h.srv.AddTask(h.runner, data, fixture.NoneKey())
 	done := h.start(id)
 	h.waitLog(id, "TASK [foreground]")
-	pids := waitPIDs(t, pidFile, 8) // 2 hosts × 2 tasks × 2 pids
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	pids, err := fixture.WaitPIDs(ctx, pidFile, 8) // 2 hosts × 2 tasks × 2 pids
+	require.NoError(t, err)
 	for _, pid := range pids {
 		require.True(t, fixture.Alive(pid), "pid %d runs before the stop", pid)
 	}
@@ -54,24 +55,4 @@ func TestAnsibleStopKillsForks(t *testing.T) {
 	}
 	assert.Contains(t, h.log(id), "mayfly: ansible-playbook stopped (")
 	h.noLeftovers()
-}
-
-// waitPIDs waits (bounded, as a safety net) until path holds n pids.
-func waitPIDs(t *testing.T, path string, n int) []int {
-	t.Helper()
-	var pids []int
-	require.Eventually(t, func() bool {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return false
-		}
-		pids = pids[:0]
-		for _, f := range strings.Fields(string(b)) {
-			if pid, err := strconv.Atoi(f); err == nil {
-				pids = append(pids, pid)
-			}
-		}
-		return len(pids) >= n
-	}, 2*time.Minute, 20*time.Millisecond)
-	return pids
 }

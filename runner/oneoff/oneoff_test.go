@@ -81,7 +81,8 @@ func TestStopKillsProcessGroup(t *testing.T) {
 					return strings.Contains(strings.Join(messages(ti), "\n"), "started")
 				})
 				require.NoError(t, err)
-				grandchildren := readPIDs(t, pids, 2)
+				grandchildren, err := fixture.WaitPIDs(ctx, pids, 2)
+				require.NoError(t, err)
 				h.srv.Stop(id, force)
 				res := <-done
 				require.Len(t, res, 1)
@@ -103,25 +104,6 @@ func messages(ti semaphoretest.TaskInfo) []string {
 		out[i] = r.Message
 	}
 	return out
-}
-
-func readPIDs(t *testing.T, path string, want int) []int {
-	t.Helper()
-	var pids []int
-	require.Eventually(t, func() bool {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return false
-		}
-		pids = pids[:0]
-		for _, f := range strings.Fields(string(b)) {
-			if n, err := strconv.Atoi(f); err == nil {
-				pids = append(pids, n)
-			}
-		}
-		return len(pids) >= want
-	}, 20e9, 20e6)
-	return pids
 }
 
 // A task listed on every poll runs once, and the bound loop leaves other tasks alone.

@@ -1,7 +1,6 @@
 package local
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mayfly-dev/mayfly/runner/api"
+	"github.com/mayfly-dev/mayfly/runner/semaphoretest/fixture"
 	"github.com/mayfly-dev/mayfly/runner/webhook"
 )
 
@@ -173,36 +173,18 @@ func (o *fakeObserver) count(e string) int {
 	return n
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // testbed is a launcher running fake children.
 type testbed struct {
 	l    *Launcher
 	dir  string
 	rep  *fakeReporter
 	obs  *fakeObserver
-	logs *syncBuffer
+	logs *fixture.SyncBuffer
 }
 
 func newFixture(t *testing.T, modes map[int]string, tweak func(*Options)) *testbed {
 	t.Helper()
-	f := &testbed{dir: t.TempDir(), rep: &fakeReporter{}, obs: &fakeObserver{}, logs: &syncBuffer{}}
+	f := &testbed{dir: t.TempDir(), rep: &fakeReporter{}, obs: &fakeObserver{}, logs: &fixture.SyncBuffer{}}
 	// GORACE: a race-enabled binary otherwise sleeps 1s before exiting.
 	env := []string{"LOCAL_TEST_CHILD=1", "FAKE_DIR=" + f.dir, "GORACE=atexit_sleep_ms=0"}
 	for id, mode := range modes {
