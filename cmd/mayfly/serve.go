@@ -62,7 +62,7 @@ func (a *app) serveCommand() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.listen, "listen", "", "address to listen on, host:port (default: mayfly.listen, 127.0.0.1:8080)")
-	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long to wait for running tasks before killing them")
+	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long stopped runners get to report their tasks before they are killed")
 	fl.StringVar(&f.runnerExecutable, "runner-executable", "", "the mayfly binary that runs each task (default: this executable)")
 	return cmd
 }
