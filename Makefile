@@ -56,6 +56,17 @@ tf-check: ## offline Terraform checks: fmt, init from the local provider mirror,
 demo: build ## run the whole chain on this machine: in-memory Semaphore, mayfly, a sample task
 	$(BIN)/mayfly-demo --mayfly $(BIN)/mayfly
 
+FUZZTIME ?= 1m
+
+.PHONY: fuzz
+fuzz: ## run every fuzz target for FUZZTIME each (default 1m); a crasher is written to <pkg>/testdata/fuzz/<Target>/
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd runner infra functions terraform); do \
+	  for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+	    echo "== $$t ./$$(dirname $$f) ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); \
+	  done; \
+	done
+
 .PHONY: bench
 bench: ## run the Go benchmarks (results: docs/benchmarks.md)
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)

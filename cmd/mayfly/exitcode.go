@@ -19,6 +19,7 @@ const (
 	exitUnreachable = 5 // the server could not be reached
 	exitNotListed   = 6 // `run`: the task was not offered in time
 	exitInterrupted = 7 // `run`: stopped by a signal before its task was taken
+	exitUnreported  = 8 // `run`: gave up (server kept refusing) before its task's final status was reported
 )
 
 // exitError carries an exit code with the message printed for it.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -324,4 +325,22 @@ func TestSetupThenServe(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, api.StatusSuccess, info.Status, srv.stderr.String())
 	assert.NotContains(t, srv.stderr.String(), s)
+}
+
+// A runner that gives up before reporting (here: every poll refused with 400)
+// exits with a code that makes serve report the task, so nothing stays stuck.
+func TestServeReportsRunnerThatGaveUp(t *testing.T) {
+	e := newServeEnv(t, semaphoretest.V2026, "", hookSecret)
+	e.start(t)
+	e.srv.SetFaultHook(func(r *http.Request) semaphoretest.Fault {
+		if r.Method == http.MethodGet {
+			return semaphoretest.Fault{Status: http.StatusBadRequest}
+		}
+		return semaphoretest.Fault{}
+	})
+	id := e.srv.AddTask(e.runner, fixture.ShellJob("bash", "file://"+e.repo, "hello.sh"), fixture.NoneKey())
+	info, err := e.srv.WaitFinished(testCtx(t), id)
+	require.NoError(t, err)
+	assert.Equal(t, api.StatusError, info.Status)
+	assert.Contains(t, strings.Join(e.srv.Messages(id), "\n"), "[mayfly] runner process exited")
 }

@@ -70,6 +70,10 @@ func (a *app) loop(ctx context.Context, cfg *config.Config, o oneoff.Options, st
 // long-lived runner stopped by a signal succeeds whatever its tasks did.
 func outcome(ctx context.Context, log *slog.Logger, o oneoff.Options, results []oneoff.Result, err error) error {
 	if err != nil && (ctx.Err() == nil || !errors.Is(err, ctx.Err())) {
+		if code, msg := classify(err); code == exitFailed && o.TaskID > 0 && !reported(results, o.TaskID) {
+			// Exit 1 means "the task's status was reported"; this one was not.
+			return withCode(exitUnreported, "task %d was not reported: %s", o.TaskID, msg)
+		}
 		return err
 	}
 	if err != nil {
@@ -90,4 +94,14 @@ func outcome(ctx context.Context, log *slog.Logger, o oneoff.Options, results []
 		}
 	}
 	return nil
+}
+
+// reported reports whether results hold the final status of task id.
+func reported(results []oneoff.Result, id int) bool {
+	for _, r := range results {
+		if r.TaskID == id {
+			return true
+		}
+	}
+	return false
 }

@@ -79,7 +79,7 @@ func DecodeRunnerState(body []byte) (*RunnerState, error) {
 // Progress reports job statuses and log records (PUT). 204 yields an empty
 // response; 200 {"terminated_jobs":[...]} is parsed.
 func (c *Client) Progress(ctx context.Context, req ProgressRequest) (*ProgressResponse, error) {
-	body, err := json.Marshal(req)
+	body, err := encodeProgress(req)
 	if err != nil {
 		return nil, fmt.Errorf("api: %s: encode request: %w", opProgress, err)
 	}
@@ -123,4 +123,18 @@ func isOctetStream(contentType string) bool {
 	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mt == "application/octet-stream"
+}
+
+// encodeProgress encodes a progress report without HTML escaping: task logs
+// are full of <, > and &, which json.Marshal would turn into 6-byte \u003c
+// sequences, inflating bodies past proxies' limits. Go's decoder on the
+// server reads both forms.
+func encodeProgress(req ProgressRequest) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(req); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }

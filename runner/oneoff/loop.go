@@ -25,6 +25,10 @@ type loop struct {
 	backoff    *logstream.Backoff
 	clearCache *clearRequest
 
+	// batchRecords and batchBytes bound one job's records in one PUT:
+	// MaxBatchRecords and MaxBatchBytes, halved on every 413 answer.
+	batchRecords, batchBytes int
+
 	deadline      time.Time // for the first poll, and for a bound task to appear
 	shuttingDown  bool
 	lastPoll      time.Time
@@ -54,6 +58,9 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		seen:    map[int]bool{},
 		wakeCh:  make(chan struct{}, 1),
 		backoff: logstream.NewBackoff(o.PollInterval/2+time.Millisecond, 30*time.Second),
+
+		batchRecords: o.MaxBatchRecords,
+		batchBytes:   o.MaxBatchBytes,
 	}
 	return l.run(ctx)
 }

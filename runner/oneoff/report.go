@@ -2,7 +2,9 @@ package oneoff
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/mayfly-dev/mayfly/runner/api"
 )
@@ -38,6 +40,13 @@ func (l *loop) report(ctx context.Context) (more bool, err error) {
 	}
 	l.lastReport = l.o.Now()
 	resp, err := l.o.Client.Progress(ctx, req)
+	var apiErr *api.Error
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusRequestEntityTooLarge && l.batchRecords > 1 {
+		// A proxy in front of the server limits request bodies: send less.
+		l.batchRecords, l.batchBytes = max(l.batchRecords/2, 1), max(l.batchBytes/2, 1)
+		l.log.Warn("progress report too large for the server; halving the batch", "records", l.batchRecords, "bytes", l.batchBytes)
+		return true, nil
+	}
 	if err != nil {
 		l.log.Warn("progress report failed; will retry", "err", err)
 		return false, fmt.Errorf("oneoff: report: %w", err)
@@ -69,7 +78,7 @@ func (l *loop) next(j *jobRun, heartbeat bool) (pending, api.JobProgress, bool) 
 		}
 		return pending{}, api.JobProgress{}, false
 	}
-	records := j.buf.Peek(l.o.MaxBatchRecords, l.o.MaxBatchBytes)
+	records := j.buf.Peek(l.batchRecords, l.batchBytes)
 	p := pending{j: j, records: len(records), status: j.status}
 	if j.final != "" && len(records) == j.buf.Len() {
 		p.status, p.final = j.final, true
