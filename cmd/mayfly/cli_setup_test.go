@@ -96,3 +96,19 @@ func TestRegisterRun2025Encrypted(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, api.StatusSuccess, e.srv.Task(id).Status)
 }
+
+// register --webhook records the URL in the config, so serve and doctor see
+// what the server has.
+func TestRegisterRecordsWebhook(t *testing.T) {
+	ctx := testCtx(t)
+	e := newEnv(t, semaphoretest.V2026, "")
+	url := "http://127.0.0.1:8080/hook/0123456789abcdef0123"
+	r := mayfly(t, ctx, "reg-secret-1234\n", "register", "--config", e.config, "--stdin-registration-token", "--webhook", url)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Len(t, e.srv.Runners(), 1)
+	assert.Equal(t, url, e.srv.Runners()[0].Webhook)
+	cfg, err := os.ReadFile(e.config)
+	require.NoError(t, err)
+	assert.Contains(t, string(cfg), url)
+	assert.Contains(t, string(cfg), "// a Semaphore runner config with mayfly's own block", "comments kept")
+}

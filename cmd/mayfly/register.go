@@ -231,6 +231,9 @@ func (a *app) registerTo(ctx context.Context, cfg *config.Config, regToken strin
 		return fmt.Errorf("the runner was registered but its token could not be saved (delete the runner in Semaphore and register again): %w", err)
 	}
 	fmt.Fprintf(a.stdout, "Runner registered. Its token is stored in %s.\n", where)
+	if err := cfg.SaveWebhook(cfg.Runner.Webhook); err != nil {
+		fmt.Fprintf(a.stderr, "mayfly: warning: could not record runner.webhook in the config: %v\n", err)
+	}
 	fmt.Fprintln(a.stdout, "Before it receives tasks: on 2024 servers (and whenever it was registered disabled) enable it on\n"+
 		"Semaphore's Runners page; on 2025+ servers also mark it as default or give it a tag your templates use.")
 	return nil

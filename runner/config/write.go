@@ -89,10 +89,24 @@ func (c *Config) SaveToken(token string) error {
 	if c.Path == "" {
 		return ErrNoTokenStore
 	}
-	if err := patchToken(c.Path, token, true); err != nil {
+	if err := patchRunnerKey(c.Path, "token", token, true); err != nil {
 		return err
 	}
 	c.Runner.Token = token
+	return nil
+}
+
+// SaveWebhook records the webhook URL a runner was registered with as
+// runner.webhook in the config file at c.Path (nothing without a file), so
+// that `serve` and `doctor` see what the server has.
+func (c *Config) SaveWebhook(url string) error {
+	if c.Path == "" || url == "" {
+		return nil
+	}
+	if err := patchRunnerKey(c.Path, "webhook", url, true); err != nil {
+		return err
+	}
+	c.Runner.Webhook = url
 	return nil
 }
 
@@ -109,16 +123,16 @@ func (c *Config) ClearToken() error {
 	if c.Path == "" {
 		return ErrNoTokenStore
 	}
-	if err := patchToken(c.Path, "", false); err != nil {
+	if err := patchRunnerKey(c.Path, "token", "", false); err != nil {
 		return err
 	}
 	c.Runner.Token = ""
 	return nil
 }
 
-// patchToken sets runner.token in the HuJSON file at path with a JSON Patch.
-// save=false only clears an existing key and never creates the file.
-func patchToken(path, token string, save bool) error {
+// patchRunnerKey sets runner.<key> in the HuJSON file at path with a JSON
+// Patch. save=false only clears an existing key and never creates the file.
+func patchRunnerKey(path, key, val string, save bool) error {
 	data, err := readLimited(path, maxFileSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && save:
@@ -142,7 +156,7 @@ func patchToken(path, token string, save bool) error {
 	if kind(&v) != '{' {
 		return fmt.Errorf("config: %s: want a JSON object at the top level", path)
 	}
-	value, _ := json.Marshal(token)
+	value, _ := json.Marshal(val)
 	var op string
 	insert := true // a new key is laid out by hujson's formatter; a replaced value keeps the file as it is
 	switch runner := v.Find("/runner"); {
@@ -150,17 +164,17 @@ func patchToken(path, token string, save bool) error {
 		if !save {
 			return nil
 		}
-		op = fmt.Sprintf(`[{"op":"add","path":"/runner","value":{"token":%s}}]`, value)
+		op = fmt.Sprintf(`[{"op":"add","path":"/runner","value":{%q:%s}}]`, key, value)
 	case kind(runner) != '{':
 		return fmt.Errorf("config: %s: runner: want an object", path)
-	case !save && v.Find("/runner/token") == nil:
+	case !save && v.Find("/runner/"+key) == nil:
 		return nil
 	default:
-		insert = v.Find("/runner/token") == nil
-		op = fmt.Sprintf(`[{"op":"add","path":"/runner/token","value":%s}]`, value)
+		insert = v.Find("/runner/"+key) == nil
+		op = fmt.Sprintf(`[{"op":"add","path":"/runner/%s","value":%s}]`, key, value)
 	}
 	if err := v.Patch([]byte(op)); err != nil {
-		return fmt.Errorf("config: %s: set runner.token: %w", path, err)
+		return fmt.Errorf("config: %s: set runner.%s: %w", path, key, err)
 	}
 	if insert {
 		v.Format()
