@@ -85,6 +85,9 @@ func (a *app) loadConfig() (*config.Config, error) {
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(a.stderr, "mayfly: warning: "+w)
 	}
+	if cfg.Runner.Connection.SkipTLSVerify {
+		fmt.Fprintln(a.stderr, "mayfly: warning: runner.connection.skip_tls_verify is on: the server's certificate is not checked, so the runner token can be stolen by anyone on the path; use runner.connection.server_ca_cert_file instead")
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, withCode(exitConfig, "%v", err)
 	}

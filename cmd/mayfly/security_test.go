@@ -320,6 +320,7 @@ func TestRunHTTPSWithCustomCA(t *testing.T) {
 		id, r := runTask(cfg)
 		require.Equal(t, exitOK, r.code, r.stderr)
 		assert.Equal(t, api.StatusSuccess, srv.Task(id).Status)
+		assert.Contains(t, r.stderr, "skip_tls_verify is on", "the opt-in is loud")
 	})
 }
 
