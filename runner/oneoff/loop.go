@@ -43,6 +43,9 @@ type loop struct {
 // maxResults bounds the results a long-lived loop remembers.
 const maxResults = 100
 
+// maxSeen bounds the task ids a long-lived loop remembers for de-duplication.
+const maxSeen = 10000
+
 // rejectLimit is how many non-retryable answers in a row end the loop.
 const rejectLimit = 5
 

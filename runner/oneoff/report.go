@@ -118,6 +118,13 @@ func (l *loop) finish(j *jobRun, status api.Status) {
 		l.results = append(l.results[:0], l.results[1:]...)
 	}
 	l.results = append(l.results, Result{TaskID: j.id, Status: status})
+	if len(l.seen) > maxSeen { // a finished task is never offered again: forget old ids
+		for id := range l.seen {
+			if _, running := l.jobs[id]; !running {
+				delete(l.seen, id)
+			}
+		}
+	}
 	l.log.Info("task finished", "task", j.id, "status", status)
 	l.maybeClearCache()
 }
