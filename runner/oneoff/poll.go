@@ -102,14 +102,14 @@ func (l *loop) offer(data api.JobData, keys map[string]api.AccessKey) {
 	l.log.Info("task taken", "task", id, "app", data.Template.App)
 	l.wake()
 
-	jb, err := job.New(data, keys)
-	if err != nil {
-		j.Logf("mayfly: cannot run this task: %v", err)
-		go j.complete(err)
-		return
-	}
 	go func() {
 		defer cancel(nil)
+		jb, err := job.New(data, keys)
+		if err != nil {
+			j.Logf("mayfly: cannot run this task: %v", err)
+			j.complete(err)
+			return
+		}
 		j.complete(l.o.Executor.Execute(ctx, jb, j))
 	}()
 }
