@@ -227,17 +227,6 @@ func sorted(in []string) []string {
 	return out
 }
 
-func keysWhere(m map[string]bool, want bool) []string {
-	var out []string
-	for k, v := range m {
-		if v == want {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // visitReferences calls f with every reference (as in references) anywhere under n.
 func visitReferences(n hclsyntax.Node, f func(ref string)) {
 	hclsyntax.VisitAll(n, func(n hclsyntax.Node) hcl.Diagnostics {
